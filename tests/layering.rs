@@ -65,7 +65,9 @@ type Graph = BTreeMap<String, BTreeSet<String>>;
 fn metadata() -> Value {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let out = Command::new(cargo)
-        .args(["metadata", "--format-version", "1", "--offline"])
+        // Not --offline: metadata reads the manifests of every platform's dependencies, and a
+        // fresh machine has only fetched those of its own platform.
+        .args(["metadata", "--format-version", "1", "--locked"])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("run cargo metadata");

@@ -117,11 +117,16 @@ fn bad_configuration_fails_start_up_naming_the_key() {
 #[test]
 fn port_in_use_is_a_clear_error() {
     let server = Server::start(&[]);
+    // Its own empty working directory: the default data dir (./data) must not land in the
+    // source tree.
+    let cwd = support::server::temp_dir("port-in-use");
     let out = Command::new(env!("CARGO_BIN_EXE_callbridge"))
         .env("CALLBRIDGE_HTTP_ADDR", server.http.to_string())
+        .current_dir(&cwd)
         .output()
         .expect("run callbridge");
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("cannot listen on"), "{err}");
+    let _ = std::fs::remove_dir_all(&cwd);
 }

@@ -16,7 +16,11 @@ pub mod sse;
 #[cfg(feature = "ws")]
 pub mod ws;
 
+#[cfg(feature = "anthropic")]
+pub mod anthropic;
 #[cfg(feature = "deepgram")]
 pub mod deepgram;
 #[cfg(feature = "elevenlabs")]
 pub mod elevenlabs;
+#[cfg(feature = "openai")]
+pub mod openai;

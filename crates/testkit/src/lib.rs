@@ -9,3 +9,4 @@
 
 pub mod fakes;
 pub mod scripted;
+pub mod speech;

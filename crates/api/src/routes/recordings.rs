@@ -85,11 +85,14 @@ async fn write_atomically(path: PathBuf, bytes: Vec<u8>) -> std::io::Result<()> 
     .map_err(std::io::Error::other)?
 }
 
-/// Upload a call's recording as `audio/wav` (manager); replaces an earlier one. The call gets
+/// Upload a call's recording as a WAV file (`audio/wav`, or `application/octet-stream` as
+/// generic HTTP clients send it; the bytes must parse as WAV either way) (manager); replaces
+/// an earlier one. The call gets
 /// a `recording` consent record (method `setting`) unless it has one.
 #[utoipa::path(put, path = "/calls/{id}/recording", tag = "recordings",
     params(("id" = String, Path, description = "Call id")),
-    request_body(content = WavFile, content_type = "audio/wav"),
+    request_body(description = "The WAV file",
+        content((WavFile = "audio/wav"), (WavFile = "application/octet-stream"))),
     responses(
         (status = 201, body = Recording, description = "Stored"),
         (status = 200, body = Recording, description = "Replaced the earlier recording"),
@@ -105,7 +108,11 @@ async fn put_recording(
     let call = visible_call(&st, &auth, &id).await?;
     if !matches!(
         media_type(&headers).as_str(),
-        "audio/wav" | "audio/x-wav" | "audio/wave" | "audio/vnd.wave"
+        "audio/wav"
+            | "audio/x-wav"
+            | "audio/wave"
+            | "audio/vnd.wave"
+            | "application/octet-stream"
     ) {
         return Err(AppError::unsupported_media_type("audio/wav"));
     }
