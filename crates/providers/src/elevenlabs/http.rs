@@ -7,7 +7,9 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use callbridge_voice_api::{BoxStream, ProviderError, TextToSpeech, TtsChunk, TtsRequest};
+use callbridge_voice_api::{
+    BoxStream, ErrorKind, ProviderError, TextToSpeech, TtsChunk, TtsRequest,
+};
 use futures_util::StreamExt;
 
 use super::pcm::PcmDecoder;
@@ -133,7 +135,7 @@ fn body_stream(
                         };
                         return Some((Ok(chunk), Some((body, dec))));
                     }
-                    Some(Err(e)) => return Some((Err(transport_error(PROVIDER, &e)), None)),
+                    Some(Err(e)) => return Some((Err(body_error(&e)), None)),
                     None => {
                         if dec.has_partial() {
                             tracing::debug!(
@@ -146,4 +148,17 @@ fn body_stream(
             }
         },
     ))
+}
+
+/// A failed body read is the stream being cut (reset, chunked body cut short): Network, or
+/// Timeout for a read timeout. reqwest reports a cut body as a decode error, which
+/// [`transport_error`] would call Protocol (not retryable); the SSE body reader maps it the
+/// same way.
+fn body_error(e: &reqwest::Error) -> ProviderError {
+    let kind = if e.is_timeout() {
+        ErrorKind::Timeout
+    } else {
+        ErrorKind::Network
+    };
+    ProviderError::new(PROVIDER, kind, format!("stream cut: {e}"))
 }

@@ -4,13 +4,14 @@
 //! Client -> server text frames: first `{"text":" ","voice_settings":{…},"generation_config":
 //! {"chunk_length_schedule":[…]}}` (the key travels in the `xi-api-key` header, which the docs
 //! allow instead of `xi_api_key` in this message, and keeps it out of frame logs), then
-//! `{"text":"… "}` chunks each ending with a space, `{"text":" ","flush":true}` to force
-//! generation of what is buffered, and `{"text":""}` to end the input. Server -> client:
-//! `{"audio":"<base64>","isFinal":null,"alignment":{…}}` (alignment is not used here), then
-//! `{"isFinal":true}` and a close.
+//! `{"text":"… "}` chunks of whole words each ending with a space, `{"text":"… ","flush":true}`
+//! (the held-back last word, else a space) to force generation of what is buffered, and
+//! `{"text":""}` to end the input. Server -> client: `{"audio":"<base64>","isFinal":null,
+//! "alignment":{…}}` (alignment is not used here), then `{"isFinal":true}` and a close.
 //!
 //! One task owns the socket. The [`ElevenLabsTextSink`] queues text without blocking;
-//! dropping it ends the input. Dropping the audio stream (barge-in) closes the socket.
+//! dropping it ends the input. Dropping the audio stream (barge-in) closes the socket with
+//! 1000 and waits briefly for the server's close (RFC 6455 §7.1.1).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -75,6 +76,7 @@ impl ElevenLabsStream {
         let audio = futures_util::stream::poll_fn(move |cx| chunk_rx.poll_recv(cx));
         let sink = ElevenLabsTextSink {
             tx: text_tx,
+            pending: String::new(),
             finished: false,
         };
         Ok((sink, Box::pin(audio)))
@@ -112,40 +114,62 @@ impl ElevenLabsStream {
 }
 
 /// The text side of a stream-input synthesis. Dropping it ends the input (`{"text":""}`).
+///
+/// Text goes out in whole words: LLM tokens split words ("Call", "bridge"), and every chunk
+/// must end with a space (protocols.md §4), so the part after the last whitespace is held back
+/// until the word is complete, a flush, or the end of input.
 #[derive(Debug)]
 pub struct ElevenLabsTextSink {
     tx: mpsc::UnboundedSender<String>,
+    /// The unfinished last word (no whitespace in it).
+    pending: String,
     finished: bool,
 }
 
 impl ElevenLabsTextSink {
-    /// Queues a text chunk (an LLM token or sentence). A trailing space is added when missing,
-    /// as the docs ask; empty text is ignored (an empty `text` would end the input).
+    /// Queues text (an LLM token or a sentence). Complete words are sent as a chunk ending
+    /// with a space; a trailing partial word waits for the next text, a flush or the end.
     pub fn send_text(&mut self, text: &str) -> Result<(), ProviderError> {
-        if text.is_empty() {
+        self.check_open()?;
+        self.pending.push_str(text);
+        let Some((at, ws)) = self
+            .pending
+            .char_indices()
+            .rfind(|(_, c)| c.is_whitespace())
+        else {
+            return Ok(());
+        };
+        let rest = self.pending.split_off(at + ws.len_utf8());
+        let words = std::mem::replace(&mut self.pending, rest);
+        if words.trim().is_empty() {
+            // Only whitespace: the previous chunk already ended with a space.
             return Ok(());
         }
-        let text = if text.ends_with(' ') {
-            text.to_owned()
-        } else {
-            format!("{text} ")
-        };
-        self.queue(serde_json::json!({ "text": text }).to_string())
+        self.queue(serde_json::json!({ "text": with_space(words) }).to_string())
     }
 
     /// Forces generation of the buffered text (end of an LLM turn) without ending the input.
     pub fn flush(&mut self) -> Result<(), ProviderError> {
-        self.queue(serde_json::json!({"text": " ", "flush": true}).to_string())
+        self.check_open()?;
+        let text = with_space(std::mem::take(&mut self.pending));
+        self.queue(serde_json::json!({"text": text, "flush": true}).to_string())
     }
 
     /// Ends the input: the remaining audio follows, then the stream ends.
     pub fn finish(&mut self) -> Result<(), ProviderError> {
-        let r = self.queue(r#"{"text":""}"#.to_owned());
+        self.check_open()?;
+        let rest = std::mem::take(&mut self.pending);
+        let sent = if rest.is_empty() {
+            Ok(())
+        } else {
+            self.queue(serde_json::json!({ "text": with_space(rest) }).to_string())
+        };
+        let end = self.queue(r#"{"text":""}"#.to_owned());
         self.finished = true;
-        r
+        sent.and(end)
     }
 
-    fn queue(&mut self, msg: String) -> Result<(), ProviderError> {
+    fn check_open(&self) -> Result<(), ProviderError> {
         if self.finished {
             return Err(ProviderError::new(
                 PROVIDER,
@@ -153,10 +177,22 @@ impl ElevenLabsTextSink {
                 "input already finished",
             ));
         }
+        Ok(())
+    }
+
+    fn queue(&mut self, msg: String) -> Result<(), ProviderError> {
         self.tx
             .send(msg)
             .map_err(|_| ProviderError::cancelled(PROVIDER))
     }
+}
+
+/// `text` ending with a space, as every chunk must (a lone space when empty).
+fn with_space(mut text: String) -> String {
+    if !text.ends_with(' ') {
+        text.push(' ');
+    }
+    text
 }
 
 impl Drop for ElevenLabsTextSink {
@@ -228,7 +264,7 @@ impl Task {
         if let Err(e) = result {
             let _ = self.chunks.send(Err(e));
         }
-        let _ = timeout(ws::CLOSE_GRACE, socket.close(Some(ws::normal_close()))).await;
+        close(&mut socket).await;
     }
 
     /// Handles one frame; `Ok(true)` at the end of the synthesis.
@@ -291,6 +327,19 @@ impl Task {
     }
 }
 
+/// Sends a 1000 close and reads until the server's close or EOF, within [`ws::CLOSE_GRACE`]
+/// (RFC 6455 §7.1.1). `close` alone returns once the frame is written: dropping the socket
+/// then, with audio still unread, makes the kernel reset the connection, so the server sees
+/// a dropped connection instead of the close.
+async fn close(socket: &mut WsStream) {
+    let handshake = async {
+        if socket.close(Some(ws::normal_close())).await.is_ok() {
+            while let Some(Ok(_)) = socket.next().await {}
+        }
+    };
+    let _ = timeout(ws::CLOSE_GRACE, handshake).await;
+}
+
 async fn send(socket: &mut WsStream, msg: String, limit: Duration) -> Result<(), ProviderError> {
     match timeout(limit, socket.send(Message::text(msg))).await {
         Ok(Ok(())) => Ok(()),
@@ -300,5 +349,102 @@ async fn send(socket: &mut WsStream, msg: String, limit: Duration) -> Result<(),
             ErrorKind::Timeout,
             "write timed out",
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    fn sink() -> (ElevenLabsTextSink, mpsc::UnboundedReceiver<String>) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let sink = ElevenLabsTextSink {
+            tx,
+            pending: String::new(),
+            finished: false,
+        };
+        (sink, rx)
+    }
+
+    fn drain(rx: &mut mpsc::UnboundedReceiver<String>) -> Vec<serde_json::Value> {
+        let mut out = Vec::new();
+        while let Ok(m) = rx.try_recv() {
+            out.push(serde_json::from_str(&m).unwrap());
+        }
+        out
+    }
+
+    #[test]
+    fn tokens_go_out_as_whole_words_ending_with_a_space() {
+        let (mut s, mut rx) = sink();
+        for t in ["Call", "bridge", " is", " naï", "ve", "\n", "  ", "Bye"] {
+            s.send_text(t).unwrap();
+        }
+        s.flush().unwrap();
+        s.flush().unwrap();
+        s.send_text("end.").unwrap();
+        drop(s);
+        assert_eq!(
+            drain(&mut rx),
+            vec![
+                json!({"text": "Callbridge "}),
+                json!({"text": "is "}),
+                json!({"text": "naïve\n "}),
+                json!({"text": "Bye ", "flush": true}),
+                json!({"text": " ", "flush": true}),
+                json!({"text": "end. "}),
+                json!({"text": ""}),
+            ]
+        );
+    }
+
+    #[test]
+    fn nothing_is_accepted_after_finish() {
+        let (mut s, mut rx) = sink();
+        s.finish().unwrap();
+        assert_eq!(s.send_text("x ").unwrap_err().kind, ErrorKind::BadRequest);
+        assert_eq!(s.flush().unwrap_err().kind, ErrorKind::BadRequest);
+        assert_eq!(s.finish().unwrap_err().kind, ErrorKind::BadRequest);
+        drop(s);
+        assert_eq!(drain(&mut rx), vec![json!({"text": ""})]);
+        // With the socket task gone, text is refused as cancelled.
+        let (mut s, rx) = sink();
+        drop(rx);
+        assert_eq!(s.send_text("x ").unwrap_err().kind, ErrorKind::Cancelled);
+    }
+
+    proptest! {
+        #[test]
+        fn any_tokenization_keeps_the_words(
+            text in "[a-zé ,.\n]{0,60}",
+            cuts in proptest::collection::vec(any::<prop::sample::Index>(), 0..10),
+        ) {
+            let bounds: Vec<usize> = text
+                .char_indices()
+                .map(|(i, _)| i)
+                .chain([text.len()])
+                .collect();
+            let mut at: Vec<usize> = cuts.iter().map(|c| bounds[c.index(bounds.len())]).collect();
+            at.sort_unstable();
+            let (mut s, mut rx) = sink();
+            let mut prev = 0;
+            for i in at.into_iter().chain([text.len()]) {
+                s.send_text(&text[prev..i]).unwrap();
+                prev = i;
+            }
+            s.finish().unwrap();
+            let msgs = drain(&mut rx);
+            let texts: Vec<&str> = msgs.iter().map(|m| m["text"].as_str().unwrap()).collect();
+            let (end, chunks) = texts.split_last().unwrap();
+            prop_assert_eq!(*end, "");
+            prop_assert!(chunks.iter().all(|t| t.ends_with(' ') && !t.trim().is_empty()));
+            let sent: String = chunks.concat();
+            prop_assert_eq!(
+                sent.split_whitespace().collect::<Vec<_>>(),
+                text.split_whitespace().collect::<Vec<_>>()
+            );
+        }
     }
 }

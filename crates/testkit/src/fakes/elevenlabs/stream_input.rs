@@ -2,9 +2,13 @@
 //! of input (`{"text":""}`) or the first `chunk_length_schedule` length, then answered with
 //! `{"audio":"<base64>","isFinal":null,"alignment":{...}}` messages (the audio split at the
 //! shape's odd chunk sizes); the end of input is followed by `{"isFinal":true}` and a 1000
-//! close. A client that closes or drops first is recorded (barge-in).
+//! close. The socket is watched while audio is being sent, as the real service does: a client
+//! that closes or drops first is recorded at once (barge-in), and text that arrives meanwhile
+//! is handled after the current generation.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, Query, RawQuery, State};
@@ -104,6 +108,7 @@ pub(super) async fn handler(
             buffer: String::new(),
             threshold: 120,
             sent_bytes: 0,
+            backlog: VecDeque::new(),
         };
         let gone = conn.run().await;
         conn.shared.with_ws(index, |r| {
@@ -125,6 +130,8 @@ struct Conn {
     /// Characters buffered before generating (the schedule's first entry).
     threshold: usize,
     sent_bytes: usize,
+    /// Text frames that arrived while audio was being sent, not handled yet.
+    backlog: VecDeque<String>,
 }
 
 /// How a connection ended, from the fake's side.
@@ -140,11 +147,14 @@ impl Conn {
     async fn run(&mut self) -> Option<Option<u16>> {
         let mut first = true;
         loop {
-            let msg = match self.socket.recv().await {
-                None | Some(Err(_)) => return Some(None),
-                Some(Ok(Message::Close(f))) => return Some(Some(f.map_or(1005, |f| f.code))),
-                Some(Ok(Message::Text(t))) => t.as_str().to_owned(),
-                Some(Ok(_)) => continue,
+            let msg = match self.backlog.pop_front() {
+                Some(m) => m,
+                None => match self.socket.recv().await {
+                    None | Some(Err(_)) => return Some(None),
+                    Some(Ok(Message::Close(f))) => return Some(Some(close_code(f))),
+                    Some(Ok(Message::Text(t))) => t.as_str().to_owned(),
+                    Some(Ok(_)) => continue,
+                },
             };
             let v: serde_json::Value =
                 serde_json::from_str(&msg).unwrap_or(serde_json::Value::Null);
@@ -197,7 +207,7 @@ impl Conn {
             {
                 return Err(End::Fake);
             }
-            tokio::time::sleep(self.shared.shape.chunk_interval).await;
+            self.pause(self.shared.shape.chunk_interval).await?;
             self.sent_bytes += chunk.len();
             let msg = serde_json::json!({
                 "audio": base64::engine::general_purpose::STANDARD.encode(&chunk),
@@ -214,10 +224,34 @@ impl Conn {
         Ok(())
     }
 
+    /// Waits `d` while watching the socket: a close or a drop ends the generation, text is
+    /// kept for later.
+    async fn pause(&mut self, d: Duration) -> Result<(), End> {
+        let sleep = tokio::time::sleep(d);
+        tokio::pin!(sleep);
+        loop {
+            tokio::select! {
+                biased;
+                msg = self.socket.recv() => match msg {
+                    None | Some(Err(_)) => return Err(End::Client(None)),
+                    Some(Ok(Message::Close(f))) => return Err(End::Client(Some(close_code(f)))),
+                    Some(Ok(Message::Text(t))) => self.backlog.push_back(t.as_str().to_owned()),
+                    Some(Ok(_)) => {}
+                },
+                () = &mut sleep => return Ok(()),
+            }
+        }
+    }
+
     async fn send(&mut self, text: String) -> Result<(), End> {
         self.socket
             .send(Message::Text(text.into()))
             .await
             .map_err(|_| End::Client(None))
     }
+}
+
+/// The code of a received close (1005, "no status", when the frame had none).
+fn close_code(frame: Option<CloseFrame>) -> u16 {
+    frame.map_or(1005, |f| f.code)
 }
