@@ -139,7 +139,10 @@ async fn campaign_crud_and_failures() {
             bad(&|b| b["settings"]["time_zone_policy"] = json!("mars")),
             "settings.time_zone_policy",
         ),
-        (bad(&|b| b["settings"]["surprise"] = json!(1)), "settings"),
+        (
+            bad(&|b| b["settings"]["surprise"] = json!(1)),
+            "settings.surprise",
+        ),
         (
             bad(&|b| {
                 b.as_object_mut().unwrap().remove("settings");

@@ -44,6 +44,18 @@ fn script_body() -> Value {
     ]})
 }
 
+/// Sets the value at a JSON pointer, adding the last key when the object lacks it
+/// (`pointer_mut` alone only reaches values that exist).
+fn set(body: &mut Value, pointer: &str, value: Value) {
+    let (parent, key) = pointer.rsplit_once('/').unwrap();
+    match body.pointer_mut(parent).unwrap() {
+        Value::Object(map) => {
+            map.insert(key.to_owned(), value);
+        }
+        other => *other.pointer_mut(&format!("/{key}")).unwrap() = value,
+    }
+}
+
 async fn script(app: &TestApp, org: &Org) -> Value {
     app.call(
         "POST",
@@ -365,7 +377,7 @@ async fn script_bodies_are_checked_step_by_step() {
         (
             "/steps/0/branches/1/action/type",
             json!("explode"),
-            "body.steps[0].branches[1].action",
+            "body.steps[0].branches[1].action.type",
         ),
         ("/steps/1/retries", json!(9), "body.steps[1].retries"),
         ("/steps/1/expect", json!("emoji"), "body.steps[1].expect"),
@@ -374,7 +386,7 @@ async fn script_bodies_are_checked_step_by_step() {
     ];
     for (pointer, value, field) in cases {
         let mut body = script_body();
-        *body.pointer_mut(pointer).unwrap() = value;
+        set(&mut body, pointer, value);
         app.call(
             "POST",
             "/api/v1/scripts",
@@ -551,7 +563,8 @@ async fn routing_rules_are_typed_and_ordered() {
             json!({"type": "hang_up"}),
             "conditions.called_numbers[0]",
         ),
-        (json!({}), json!({"type": "end_call"}), "action"),
+        // `end_call` is the agent's tool; the rule action that ends a call is `hang_up`.
+        (json!({}), json!({"type": "end_call"}), "action.type"),
         (
             json!({"caller_prefixes": ["1415"]}),
             json!({"type": "hang_up"}),

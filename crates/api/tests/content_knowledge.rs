@@ -453,8 +453,9 @@ async fn site() -> SocketAddr {
         )
         .route(
             "/r/{n}",
+            // `/r/{n}` is n redirects away from the page.
             get(|Path(n): Path<u32>| async move {
-                let to = if n == 0 {
+                let to = if n <= 1 {
                     "/page".to_owned()
                 } else {
                     format!("/r/{}", n - 1)

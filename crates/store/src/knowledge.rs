@@ -202,30 +202,29 @@ impl Store {
     }
 
     /// Applies `patch` in one statement, so concurrent content edits each get their own
-    /// version number.
+    /// version number. The statement also returns the row it wrote: a read after it could
+    /// already see a later edit's version.
     pub async fn update_knowledge_doc(
         &self,
         org_id: &str,
         doc_id: &str,
         patch: &KnowledgeDocPatch,
     ) -> StoreResult<KnowledgeDoc> {
-        let done = sqlx::query(
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "UPDATE knowledge_docs SET title = COALESCE($1, title), \
              content = COALESCE($2, content), version = version + $3, updated_at = $4 \
-             WHERE org_id = $5 AND id = $6",
-        )
+             WHERE org_id = $5 AND id = $6 RETURNING {META}, content"
+        )))
         .bind(patch.title.as_deref())
         .bind(patch.content.as_deref())
         .bind(i64::from(patch.content.is_some()))
         .bind(self.now_ms())
         .bind(org_id)
         .bind(doc_id)
-        .execute(&self.pool)
-        .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        self.get_knowledge_doc(org_id, doc_id).await
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        doc_from_row(&row)
     }
 
     pub async fn delete_knowledge_doc(&self, org_id: &str, doc_id: &str) -> StoreResult<()> {

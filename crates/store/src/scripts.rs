@@ -4,8 +4,9 @@
 //!
 //! Versions are numbered without gaps or duplicates even under concurrent edits: the edit
 //! first increments `scripts.current_version` (a row write, which serializes concurrent
-//! editors on both backends), then inserts the version with the number it got, in one
-//! transaction. The `(script_id, version)` primary key backs this up.
+//! editors on both backends), then inserts the version with the number it got, and reads the
+//! script back, all in one transaction, so each editor is answered with its own version and
+//! not a later editor's. The `(script_id, version)` primary key backs this up.
 
 use serde::{Deserialize, Serialize};
 use sqlx::any::AnyRow;
@@ -159,6 +160,24 @@ fn script_from_row(r: &AnyRow) -> StoreResult<Script> {
     })
 }
 
+/// A script with its current version's body, read through `ex` (the pool, or a transaction
+/// that must see its own writes).
+async fn fetch_script<'e, E>(ex: E, org_id: &str, script_id: &str) -> StoreResult<Script>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLS}, v.body FROM scripts s JOIN script_versions v \
+         ON v.script_id = s.id AND v.version = s.current_version \
+         WHERE s.org_id = $1 AND s.id = $2"
+    )))
+    .bind(org_id)
+    .bind(script_id)
+    .fetch_one(ex)
+    .await?;
+    script_from_row(&row)
+}
+
 /// Version-list cursors are version numbers.
 fn version_cursor(page: &PageRequest) -> StoreResult<i64> {
     match &page.cursor {
@@ -217,16 +236,7 @@ impl Store {
 
     /// A script with its current version's body.
     pub async fn get_script(&self, org_id: &str, script_id: &str) -> StoreResult<Script> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLS}, v.body FROM scripts s JOIN script_versions v \
-             ON v.script_id = s.id AND v.version = s.current_version \
-             WHERE s.org_id = $1 AND s.id = $2"
-        )))
-        .bind(org_id)
-        .bind(script_id)
-        .fetch_one(&self.pool)
-        .await?;
-        script_from_row(&row)
+        fetch_script(&self.pool, org_id, script_id).await
     }
 
     /// The organization's scripts in creation order, without bodies.
@@ -261,10 +271,10 @@ impl Store {
     ) -> StoreResult<Script> {
         let now = self.now_ms();
         let bump = i64::from(patch.body.is_some());
-        let mut tx = self.pool.begin().await?;
-        // The increment is the first statement: it takes the row's write lock (SQLite: the
-        // database write lock) before anything is read, so concurrent editors queue here and
-        // each sees the number the previous one wrote.
+        // SQLite: the write lock from `BEGIN IMMEDIATE`; PostgreSQL: the row lock the increment
+        // takes. Either way concurrent editors queue before anything is read, and each sees
+        // the number the previous one committed.
+        let mut tx = self.begin_write().await?;
         let version: Option<i64> = sqlx::query_scalar(
             "UPDATE scripts SET name = COALESCE($1, name), kind = COALESCE($2, kind), \
              current_version = current_version + $3, updated_at = $4 \
@@ -292,8 +302,10 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
+        // Read before the commit: after it, another editor's version may already be current.
+        let script = fetch_script(&mut *tx, org_id, script_id).await?;
         tx.commit().await?;
-        self.get_script(org_id, script_id).await
+        Ok(script)
     }
 
     /// The versions of a script, oldest first, without bodies. The cursor is a version number.

@@ -293,6 +293,8 @@ async fn concurrent_script_edits_get_distinct_versions(db: &TestDb) {
         let (s, a, id) = (s.clone(), a.clone(), sc.id.clone());
         tokio::spawn(async move { s.update_script(&a, &id, &body_patch(n)).await })
     });
+    // Spawn them all before awaiting any: a lazy map would run the edits one at a time.
+    let edits: Vec<_> = edits.collect();
     let mut got = Vec::new();
     for h in edits {
         got.push(h.await.unwrap().unwrap().current_version);
@@ -358,9 +360,20 @@ async fn knowledge_docs_bump_versions_on_content(db: &TestDb) {
             s.update_knowledge_doc(&a, &id, &patch).await
         })
     });
-    for h in edits {
-        h.await.unwrap().unwrap();
+    // Spawn them all before awaiting any: a lazy map would run the edits one at a time.
+    let edits: Vec<_> = edits.collect();
+    let mut got = Vec::new();
+    for (n, h) in edits.into_iter().enumerate() {
+        let doc = h.await.unwrap().unwrap();
+        assert_eq!(
+            doc.content,
+            format!("edit {n}"),
+            "each edit sees its own write"
+        );
+        got.push(doc.version);
     }
+    got.sort_unstable();
+    assert_eq!(got, [2, 3, 4, 5, 6], "each edit saw its own version number");
     let after = s.get_knowledge_doc(&a, &d.id).await.unwrap();
     assert_eq!(after.version, 6, "every content edit counted");
     assert_eq!(after.title, "Prices");

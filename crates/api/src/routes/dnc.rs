@@ -106,6 +106,7 @@ pub struct DncImportReport {
     /// Pending leads marked `dnc` (null in a dry run).
     pub leads_marked: Option<u64>,
     pub rows_truncated: bool,
+    /// In file order (by `row`).
     pub rows: Vec<DncImportRow>,
 }
 
@@ -344,6 +345,9 @@ impl DncRun {
         records: Vec<Record>,
         dry_run: bool,
     ) -> ApiResult<()> {
+        // (data row, outcome): invalid rows are decided before the database check of the
+        // valid ones, so outcomes are gathered and reported in file order at the end.
+        let mut done: Vec<(u64, DncImportRow)> = Vec::with_capacity(records.len());
         let mut candidates = Vec::new();
         for rec in records {
             self.report.rows_total += 1;
@@ -366,7 +370,7 @@ impl DncRun {
                     }
                 },
             };
-            self.push(data_row, row);
+            done.push((data_row, row));
         }
         let phones: Vec<String> = candidates.iter().map(|c| c.2.clone()).collect();
         let listed = import.listed(&phones).await?;
@@ -378,6 +382,12 @@ impl DncRun {
                 to_insert.push((number.clone(), reason));
                 self.row(line, DncRowStatus::Imported, Some(number), None)
             };
+            done.push((data_row, row));
+        }
+        // Batches come in file order, so sorting each one keeps the whole report in file
+        // order, and the detail cap keeps the earliest problem rows.
+        done.sort_by_key(|(_, row)| row.row);
+        for (data_row, row) in done {
             self.push(data_row, row);
         }
         if !dry_run {

@@ -85,6 +85,11 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
 #[derive(Debug)]
 pub struct CsvRows<'a> {
     reader: csv::Reader<&'a [u8]>,
+    text: &'a str,
+    /// Line breaks counted in `text[..scanned]`; records only move forward, so each byte is
+    /// scanned once.
+    scanned: usize,
+    breaks: u64,
     /// Header names as written (trimmed).
     pub header: Vec<String>,
     /// Data rows read so far.
@@ -125,6 +130,9 @@ impl<'a> CsvRows<'a> {
         }
         Ok(CsvRows {
             reader,
+            text,
+            scanned: 0,
+            breaks: 0,
             header,
             rows_read: 0,
         })
@@ -163,10 +171,40 @@ impl<'a> CsvRows<'a> {
                 continue;
             }
             self.rows_read += 1;
-            let line = rec.position().map_or(0, csv::Position::line);
+            let line = self.start_line(&rec);
             out.push(Record { line, fields: rec });
         }
         Ok(out)
+    }
+
+    /// The line a record starts on. The reader's own position cannot say: it is where the
+    /// reader stopped before the record, which with `\r\n` endings is before the `\n` that
+    /// ends the previous row, and before any blank lines the reader skipped. So start from
+    /// that byte, step over line breaks (a record never starts with one) and count breaks in
+    /// the text up to there, `\r\n`, `\r` and `\n` alike.
+    fn start_line(&mut self, rec: &csv::StringRecord) -> u64 {
+        let bytes = self.text.as_bytes();
+        let from = rec
+            .position()
+            .and_then(|p| usize::try_from(p.byte()).ok())
+            .unwrap_or(self.scanned)
+            .clamp(self.scanned, bytes.len());
+        let start = from
+            + bytes[from..]
+                .iter()
+                .take_while(|b| matches!(b, b'\r' | b'\n'))
+                .count();
+        let seen = &bytes[self.scanned..start];
+        let breaks = seen
+            .iter()
+            .enumerate()
+            .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && seen.get(i + 1) != Some(&b'\n')))
+            .count();
+        // Spans run from one record's first byte to the next's, so a `\r\n` pair is never
+        // split between two of them.
+        self.breaks += u64::try_from(breaks).unwrap_or(u64::MAX);
+        self.scanned = start;
+        self.breaks + 1
     }
 }
 
@@ -200,13 +238,16 @@ pub fn normalize_phone(value: &str, region: &str) -> Result<E164, String> {
     phone::normalize(value, region).map_err(|e| e.to_string())
 }
 
-/// Optional short text: trimmed, at most `max` characters, no control characters.
+/// Optional short text: trimmed, at most `max` characters, no control characters other than
+/// line feed and tab. Those two are allowed because a spreadsheet cell may hold several lines
+/// (a quoted CSV field), and the JSON endpoints ([`crate::validate::text`]) accept them: the
+/// same lead must not be valid through one door and rejected through the other.
 pub fn short_text(value: &str, max: usize) -> Result<String, String> {
     let v = value.trim();
     if v.chars().count() > max {
         return Err(format!("must be at most {max} characters"));
     }
-    if v.chars().any(char::is_control) {
+    if v.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
         return Err("must not contain control characters".to_owned());
     }
     Ok(v.to_owned())
@@ -253,6 +294,20 @@ mod tests {
         assert_eq!(field(&batch[1], Some(3)), "");
         assert!(rows.next_batch(10).unwrap().is_empty());
         assert_eq!(rows.rows_read, 2);
+    }
+
+    #[test]
+    fn lines_count_every_break_style() {
+        // LF, a quoted field spanning two lines, blank and whitespace-only lines, lone CR.
+        let text = "phone\n1\n\n\"2\n2\"\n \n\n3\r4\r\n\r\n5";
+        let mut rows = CsvRows::new(text).unwrap();
+        let lines: Vec<u64> = rows
+            .next_batch(10)
+            .unwrap()
+            .iter()
+            .map(|r| r.line)
+            .collect();
+        assert_eq!(lines, [2, 4, 8, 9, 11]);
     }
 
     #[test]

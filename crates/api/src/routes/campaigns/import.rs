@@ -73,6 +73,7 @@ pub struct LeadImportReport {
     pub duplicates: u64,
     pub dnc: u64,
     pub rows_truncated: bool,
+    /// In file order (by `row`).
     pub rows: Vec<LeadImportRow>,
 }
 
@@ -235,6 +236,9 @@ impl Run<'_> {
         records: Vec<Record>,
         dry_run: bool,
     ) -> ApiResult<()> {
+        // (data row, outcome): invalid rows are decided before the database checks of the
+        // valid ones, so outcomes are gathered and reported in file order at the end.
+        let mut done: Vec<(u64, LeadImportRow)> = Vec::with_capacity(records.len());
         let mut candidates = Vec::new();
         for rec in records {
             self.report.rows_total += 1;
@@ -242,14 +246,14 @@ impl Run<'_> {
             match self.validate(&rec) {
                 Err((phone_e164, errors)) => {
                     let row = outcome(rec.line, LeadRowStatus::Rejected, phone_e164, errors);
-                    self.push(data_row, row);
+                    done.push((data_row, row));
                 }
                 Ok((lead, note)) => match self.seen.get(&lead.phone) {
                     Some(first) => {
                         let msg = format!("the same number is on line {first}");
                         let row =
                             self.problem(rec.line, LeadRowStatus::Duplicate, &lead.phone, msg);
-                        self.push(data_row, row);
+                        done.push((data_row, row));
                     }
                     None => {
                         self.seen.insert(lead.phone.clone(), rec.line);
@@ -283,7 +287,13 @@ impl Run<'_> {
                 to_insert.push(c.lead);
                 row
             };
-            self.push(c.data_row, row);
+            done.push((c.data_row, row));
+        }
+        // Batches come in file order, so sorting each one keeps the whole report in file
+        // order, and the detail cap keeps the earliest problem rows.
+        done.sort_by_key(|(_, row)| row.row);
+        for (data_row, row) in done {
+            self.push(data_row, row);
         }
         if !dry_run {
             import.insert(&to_insert).await?;
