@@ -3,8 +3,10 @@
 //! Errors before logging is up go to stderr with a non-zero exit code; after that they are
 //! logged. `anyhow` is used here and in start-up code only.
 
+mod call_test;
 mod cli;
 mod config;
+mod engines;
 mod master_key;
 mod retention;
 mod serve;
@@ -40,6 +42,10 @@ fn main() -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => fail(&format!("{e:#}")),
         },
+        cli::Command::CallTest { config, org, wav } => match call_test_main(config, &org, &wav) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => fail(&format!("{e:#}")),
+        },
     }
 }
 
@@ -48,7 +54,10 @@ fn fail(msg: &str) -> ExitCode {
     ExitCode::from(2)
 }
 
-fn serve_main(config_path: Option<PathBuf>) -> anyhow::Result<()> {
+/// The environment's `CALLBRIDGE_*` variables and the loaded configuration.
+fn load_config(
+    config_path: Option<PathBuf>,
+) -> anyhow::Result<(HashMap<String, String>, config::Config)> {
     let env: HashMap<String, String> = std::env::vars()
         .filter(|(k, _)| k.starts_with("CALLBRIDGE_"))
         .collect();
@@ -58,13 +67,27 @@ fn serve_main(config_path: Option<PathBuf>) -> anyhow::Result<()> {
         file_text.as_ref().map(|(p, t)| (p.as_str(), t.as_str())),
         &env,
     )?;
-    telemetry::init_logging(&cfg)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    Ok((env, cfg))
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("callbridge")
         .build()
-        .context("cannot start the async runtime")?;
-    runtime.block_on(serve::run(cfg))
+        .context("cannot start the async runtime")
+}
+
+fn serve_main(config_path: Option<PathBuf>) -> anyhow::Result<()> {
+    let (_, cfg) = load_config(config_path)?;
+    telemetry::init_logging(&cfg)?;
+    runtime()?.block_on(serve::run(cfg))
+}
+
+fn call_test_main(config_path: Option<PathBuf>, org: &str, wav: &Path) -> anyhow::Result<()> {
+    let (env, cfg) = load_config(config_path)?;
+    telemetry::init_logging(&cfg)?;
+    runtime()?.block_on(call_test::run(cfg, &env, org, wav))
 }
 
 /// Reads the configuration file: an explicit path must exist; the default `callbridge.toml`
