@@ -108,11 +108,7 @@ async fn put_recording(
     let call = visible_call(&st, &auth, &id).await?;
     if !matches!(
         media_type(&headers).as_str(),
-        "audio/wav"
-            | "audio/x-wav"
-            | "audio/wave"
-            | "audio/vnd.wave"
-            | "application/octet-stream"
+        "audio/wav" | "audio/x-wav" | "audio/wave" | "audio/vnd.wave" | "application/octet-stream"
     ) {
         return Err(AppError::unsupported_media_type("audio/wav"));
     }
