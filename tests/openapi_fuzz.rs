@@ -52,6 +52,11 @@ fn openapi_document_survives_schemathesis() {
             "--no-color",
             "--request-timeout",
             "30",
+            // PUT /calls/{id}/recording takes a WAV body in two media types; hypothesis
+            // filters most generated bodies there, which its health check reports as an
+            // error although every generated request is valid.
+            "--suppress-health-check",
+            "filter_too_much",
         ])
         .env("SCHEMATHESIS_HOOKS", "")
         .current_dir(&server.data_dir)
