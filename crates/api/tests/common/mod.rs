@@ -2,6 +2,9 @@
 //! every role ready for permission tests.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod campaigns;
+pub mod content;
+
 use std::path::PathBuf;
 
 use axum::Router;
