@@ -69,3 +69,24 @@ pub async fn status_error(provider: &str, resp: reqwest::Response) -> ProviderEr
         None => err,
     }
 }
+
+/// `{base}/{segments...}`: the vendor's base URL (which may carry a path prefix, as gateways
+/// and OpenRouter's `/api/v1` do) with the endpoint's path appended; any query is dropped.
+/// A base that is not http(s) is a BadRequest naming it.
+pub fn endpoint(
+    provider: &str,
+    base: &str,
+    segments: &[&str],
+) -> Result<reqwest::Url, ProviderError> {
+    let bad = |why: String| ProviderError::new(provider, ErrorKind::BadRequest, why);
+    let mut url = reqwest::Url::parse(base).map_err(|e| bad(format!("base_url {base:?}: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(bad(format!("base_url {base:?}: not http(s)")));
+    }
+    url.set_query(None);
+    url.path_segments_mut()
+        .map_err(|()| bad(format!("base_url {base:?}: cannot have a path")))?
+        .pop_if_empty()
+        .extend(segments);
+    Ok(url)
+}

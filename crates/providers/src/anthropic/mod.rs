@@ -65,18 +65,7 @@ impl AnthropicConfig {
 
     /// `{base_url}/v1/messages`, keeping any path prefix of the base.
     pub(crate) fn endpoint(&self) -> Result<Url, ProviderError> {
-        let bad = |why: String| ProviderError::new(PROVIDER, ErrorKind::BadRequest, why);
-        let base = &self.base_url;
-        let mut url = Url::parse(base).map_err(|e| bad(format!("base_url {base:?}: {e}")))?;
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(bad(format!("base_url {base:?}: not http(s)")));
-        }
-        url.set_query(None);
-        url.path_segments_mut()
-            .map_err(|()| bad(format!("base_url {base:?}: cannot have a path")))?
-            .pop_if_empty()
-            .extend(["v1", "messages"]);
-        Ok(url)
+        crate::http::endpoint(PROVIDER, &self.base_url, &["v1", "messages"])
     }
 
     /// The headers of <https://docs.anthropic.com/en/api/messages> : `x-api-key` (marked

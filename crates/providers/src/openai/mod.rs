@@ -85,18 +85,7 @@ impl OpenAiConfig {
 
     /// `{base_url}/chat/completions`, keeping any path prefix of the base.
     pub(crate) fn endpoint(&self) -> Result<Url, ProviderError> {
-        let bad = |why: String| ProviderError::new(&self.name, ErrorKind::BadRequest, why);
-        let base = &self.base_url;
-        let mut url = Url::parse(base).map_err(|e| bad(format!("base_url {base:?}: {e}")))?;
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(bad(format!("base_url {base:?}: not http(s)")));
-        }
-        url.set_query(None);
-        url.path_segments_mut()
-            .map_err(|()| bad(format!("base_url {base:?}: cannot have a path")))?
-            .pop_if_empty()
-            .extend(["chat", "completions"]);
-        Ok(url)
+        crate::http::endpoint(&self.name, &self.base_url, &["chat", "completions"])
     }
 
     /// Every header of a request: content negotiation, the key (marked sensitive so that
